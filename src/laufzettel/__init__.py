@@ -1,0 +1,3 @@
+"""Laufzettel: the electronic routing slip for tiered IT support."""
+
+__version__ = "0.1.0"
