@@ -24,7 +24,7 @@ def run_in_threads(*jobs: Callable[[], object]) -> list[BaseException | object]:
         try:
             barrier.wait()
             results[index] = job()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:  # reported to the test
             results[index] = exc
         finally:
             connection.close()

@@ -97,7 +97,9 @@ def test_escalation_needs_a_complete_handover(org):
         initial_situation="x", affected_persons_text="y", solution_attempts="", measures_taken="z"
     )
     with pytest.raises(IncompleteInput, match="solution attempts"):
-        lifecycle.escalate(ticket, by=org.first_level_agent, to_team=org.telefonie, handover=incomplete)
+        lifecycle.escalate(
+            ticket, by=org.first_level_agent, to_team=org.telefonie, handover=incomplete
+        )
     nobody = Handover(
         initial_situation="x", affected_persons_text="", solution_attempts="y", measures_taken="z"
     )

@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from laufzettel.lib.phone import normalize_phone
 
 
 class Language(models.TextChoices):
@@ -109,6 +112,15 @@ class ContactPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Stored as E.164 so "089 1234567" and "+49 (89) 123 45 67" are found as one caller.
+        self.number = normalize_phone(self.number) or self.number.strip()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        if normalize_phone(self.number) is None:
+            raise ValidationError({"number": _("This is not a valid phone number.")})
 
 
 class Level(models.IntegerChoices):

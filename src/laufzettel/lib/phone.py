@@ -3,6 +3,7 @@
 import phonenumbers
 
 DEFAULT_REGION = "DE"
+MIN_DIGITS = 6
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
@@ -11,7 +12,8 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    # "Possible" alone admits "12" as +4912; real numbers have an area code plus a subscriber part.
+    if not phonenumbers.is_possible_number(parsed) or len(str(parsed.national_number)) < MIN_DIGITS:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
