@@ -3,24 +3,32 @@
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 
-from laufzettel.accounts.models import (
-    AgentProfile,
-    Contact,
-    ContactEmail,
-    ContactPhone,
-    Level,
-    Organization,
-    Team,
-)
+from laufzettel.accounts.actions import create_contact
+from laufzettel.accounts.models import AgentProfile, Contact, Level, Organization, Team
 from laufzettel.tickets.models import Topic
 from tests.smtp_sink import SmtpSink
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 REQUIRE_SERVICES = os.environ.get("LAUFZETTEL_REQUIRE_SERVICES") == "1"
+# Production's hashers, before the fast test hasher replaces them (see test_security_settings).
+PRODUCTION_PASSWORD_HASHERS = list(django_settings.PASSWORD_HASHERS)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    # The manifest storage of production needs collectstatic; pages render without it in tests.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Argon2 costs a second per persona; tests that check hashing restore it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def skip_or_fail(reason: str) -> None:
@@ -119,14 +127,7 @@ class Org:
 def make_contact(
     name: str, org: Organization | None, email: str = "", phone: str = "", language: str = "de"
 ) -> Contact:
-    from laufzettel.lib.phone import normalize_phone
-
-    contact = Contact.objects.create(name=name, organization=org, language=language)
-    if email:
-        ContactEmail.objects.create(contact=contact, address=email, is_primary=True)
-    if phone:
-        ContactPhone.objects.create(contact=contact, number=normalize_phone(phone) or phone)
-    return contact
+    return create_contact(name, organization=org, email=email, phone=phone, language=language)
 
 
 @pytest.fixture

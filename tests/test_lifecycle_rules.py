@@ -205,6 +205,26 @@ def test_qualify_records_changes_and_affected_contacts(org):
         lifecycle.qualify(ticket, by=org.first_level_agent, affected_contact_ids=[999999])
 
 
+def test_qualify_without_changes_records_nothing(org):
+    ticket = lifecycle.qualify(new_ticket(org), by=org.first_level_agent, topic=org.topic_tel)
+    version, events = ticket.version, ticket.events.count()
+    ticket = lifecycle.qualify(
+        ticket,
+        by=org.first_level_agent,
+        topic=org.topic_tel,
+        priority="normal",
+        affected_contact_ids=[],
+        measures_taken="",
+    )
+    assert (ticket.version, ticket.events.count()) == (version, events)
+
+
+def test_no_intake_team_is_a_readable_error(db):
+    contact = make_contact("Petra Müller", None, "p@example.com")
+    with pytest.raises(InvalidTarget, match="No first-level team"):
+        lifecycle.create_ticket(contact=contact, subject="x", body="y", channel=Channel.EMAIL)
+
+
 def test_reply_after_follow_up_window_opens_linked_ticket(org, settings):
     settings.LAUFZETTEL_FOLLOW_UP_DAYS = 7
     ticket = new_ticket(org)

@@ -130,12 +130,9 @@ class Level(models.IntegerChoices):
 
 
 class TeamQuerySet(models.QuerySet["Team"]):
-    def intake(self) -> "Team":
+    def intake(self) -> "Team | None":
         """The team new tickets start at: the marked intake team, else the first level-1 team."""
-        team = self.filter(is_intake=True).first() or self.filter(level=Level.FIRST).first()
-        if team is None:
-            raise Team.DoesNotExist("No first-level team is configured.")
-        return team
+        return self.filter(is_intake=True).first() or self.filter(level=Level.FIRST).first()
 
 
 class Team(models.Model):

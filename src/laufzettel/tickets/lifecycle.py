@@ -206,6 +206,10 @@ def create_ticket(
     """Open a ticket at the intake team (first level) with the request as its first article."""
     subject = _require_text(subject, _("A subject"))
     body = _require_text(body, _("A description"))
+    if team is None:
+        team = Team.objects.intake()
+        if team is None:
+            raise InvalidTarget(_("No first-level team is configured to receive new tickets."))
     with transaction.atomic():
         ticket = Ticket.objects.create(
             subject=subject[:250],
@@ -214,7 +218,7 @@ def create_ticket(
             topic=topic,
             priority=priority,
             channel=channel,
-            team=team or Team.objects.intake(),
+            team=team,
             state=State.NEW,
             initial_situation=body,
         )
@@ -270,13 +274,19 @@ def qualify(
     values = {name: value for name, value in values.items() if value is not None}
     with _locked(ticket, expected_version) as t:
         _require_state(t, OPEN_STATES, _("qualified"))
+        # Only real changes are saved and recorded: an unchanged form adds nothing to the log.
+        values = {name: value for name, value in values.items() if getattr(t, name) != value}
         before = _snapshot(t, *values)
         for name, value in values.items():
             setattr(t, name, value)
         fields = set(values)
         details: dict[str, Any] = {}
         if affected_contact_ids is not None:
-            details["affected_contacts"] = _set_affected(t, affected_contact_ids)
+            current = set(t.affected_contacts.values_list("pk", flat=True))
+            if current != set(affected_contact_ids):
+                details["affected_contacts"] = _set_affected(t, affected_contact_ids)
+        if not fields and not details and t.state != State.NEW:
+            return t
         from_state = t.state
         kind = EventKind.UPDATED
         if t.state == State.NEW:

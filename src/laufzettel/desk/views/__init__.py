@@ -1,0 +1,1 @@
+"""Desk views, one module per concept: start page, phone intake, ticket page, ticket actions."""
