@@ -179,7 +179,7 @@ def test_outbound_mail_shows_delivery_and_failed_ones_can_be_retried(
     )
     assert response.status_code == 302
     mail.refresh_from_db()
-    assert mail.state == DeliveryState.QUEUED
+    assert mail.delivery_state == DeliveryState.QUEUED
     assert deliver_due().sent == 1 and smtp_sink.wait_for(1)
     assert (
         admin_client.get(reverse("admin:outbox_outboundemail_delete", args=[mail.pk])).status_code

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from laufzettel.outbox.models import MailKind, OutboundEmail
 from laufzettel.tickets import lifecycle
@@ -30,6 +30,13 @@ from laufzettel.tickets.models import (
 from tests.conftest import make_contact
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "laufzettel"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in their English source form; German is checked on its own below."""
+    with translation.override("en"):
+        yield
 
 FULL_HANDOVER = Handover(
     initial_situation="Telefonanlage startet neu.",
@@ -154,8 +161,6 @@ def test_illegal_transitions_raise_readable_errors(org):
 
 
 def test_domain_errors_are_translated(org):
-    from django.utils import translation
-
     ticket = new_ticket(org)
     with translation.override("de"), pytest.raises(IncompleteInput) as raised:
         lifecycle.resolve(ticket, by=org.first_level_agent, resolution="")

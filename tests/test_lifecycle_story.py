@@ -172,7 +172,7 @@ def test_phone_ticket_through_three_levels_to_closed(org, smtp_sink, settings):
 
     # Every mail arrived exactly once: 4 to the customer, 1 to the vendor.
     outbox = OutboundEmail.objects.filter(ticket=ticket)
-    assert set(outbox.values_list("state", flat=True)) == {DeliveryState.SENT}
+    assert set(outbox.values_list("delivery_state", flat=True)) == {DeliveryState.SENT}
     received = smtp_sink.message_ids()
     assert sorted(received) == sorted(outbox.values_list("message_id", flat=True))
     assert set(received.values()) == {1}

@@ -81,7 +81,9 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": HOME / "laufzettel.sqlite3",
+            # LAUFZETTEL_SQLITE_PATH puts the database elsewhere (tests point worker processes at
+            # the test database with it).
+            "NAME": env_path("LAUFZETTEL_SQLITE_PATH", HOME / "laufzettel.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so two writers never
                 # read the same ticket and then overwrite each other (SQLite has no row locks).

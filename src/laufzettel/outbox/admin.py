@@ -23,13 +23,13 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "subject",
         "recipients",
         "kind",
-        "state",
+        "delivery_state",
         "attempts",
         "next_attempt_at",
         "sent_at",
         "short_error",
     ]
-    list_filter = ["state", "kind"]
+    list_filter = ["delivery_state", "kind"]
     list_select_related = ["ticket"]
     search_fields = ["subject", "message_id", "to"]
     date_hierarchy = "created_at"
@@ -44,7 +44,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "subject",
         "body_text",
         "headers",
-        "state",
+        "delivery_state",
         "attempts",
         "next_attempt_at",
         "last_error",
@@ -70,8 +70,8 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Queue failed messages for one more attempt"))
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
         # Only failed rows: queued and retrying ones are the worker's, sent ones stay sent.
-        count = queryset.filter(state=DeliveryState.FAILED).update(
-            state=DeliveryState.QUEUED, next_attempt_at=timezone.now()
+        count = queryset.filter(delivery_state=DeliveryState.FAILED).update(
+            delivery_state=DeliveryState.QUEUED, next_attempt_at=timezone.now()
         )
         self.message_user(
             request,

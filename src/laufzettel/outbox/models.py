@@ -26,7 +26,7 @@ class MailKind(models.TextChoices):
 
 class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
     def due(self, now: datetime) -> "OutboundEmailQuerySet":
-        return self.filter(state__in=PENDING_STATES, next_attempt_at__lte=now).order_by(
+        return self.filter(delivery_state__in=PENDING_STATES, next_attempt_at__lte=now).order_by(
             "next_attempt_at", "pk"
         )
 
@@ -50,7 +50,7 @@ class OutboundEmail(models.Model):
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
 
-    state = models.CharField(
+    delivery_state = models.CharField(
         _("delivery state"),
         max_length=10,
         choices=DeliveryState.choices,
@@ -71,10 +71,10 @@ class OutboundEmail(models.Model):
             models.Index(
                 fields=["next_attempt_at", "id"],
                 name="outbox_due",
-                condition=models.Q(state__in=["queued", "retrying"]),
+                condition=models.Q(delivery_state__in=["queued", "retrying"]),
             ),
             models.Index(fields=["ticket", "created_at"], name="outbox_ticket"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {', '.join(self.to)} ({self.state})"
+        return f"{self.subject} → {', '.join(self.to)} ({self.delivery_state})"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -18,6 +18,14 @@ from laufzettel.tickets.models import Article, ArticleKind, Ticket, Visibility
 
 # Automatic mails must say so (RFC 3834), so that auto-responders do not answer them.
 AUTOMATIC_KINDS = {MailKind.ACKNOWLEDGEMENT, MailKind.RESOLUTION}
+AUTOMATIC_HEADERS = {
+    "Auto-Submitted": "auto-generated",
+    # Exchange/Outlook ignore Auto-Submitted; without this an out-of-office answers every
+    # acknowledgement, and that answer would land on the ticket.
+    "X-Auto-Response-Suppress": "All",
+}
+# The timeline article's subject column is this long; the outbox row's is longer.
+SUBJECT_LENGTH = Article._meta.get_field("subject").max_length or 250
 
 
 def new_message_id() -> str:
@@ -31,6 +39,20 @@ def thread_root_id(ticket: Ticket) -> str:
 
 def subject_tag(ticket: Ticket) -> str:
     return f"[Ticket#{ticket.number}]"
+
+
+def one_line(text: str) -> str:
+    """Collapse line breaks and runs of blanks: a subject is one header line."""
+    return " ".join(text.split())
+
+
+def tagged_subject(subject: str, ticket: Ticket) -> str:
+    """``subject [Ticket#N]``, shortened so the tag survives the article's 250 characters."""
+    tag = subject_tag(ticket)
+    room = SUBJECT_LENGTH - len(tag) - 1
+    if len(subject) > room:
+        subject = subject[: room - 1].rstrip() + "…"
+    return f"{subject} {tag}"
 
 
 @dataclass(frozen=True)
@@ -49,7 +71,7 @@ def render_mail(kind: MailKind, language: str, context: dict[str, Any]) -> Rende
         subject, _, body = rendered.lstrip().partition("\n")
         body = body.strip() + "\n"
         html = render_to_string("outbox/mail/body.html", {"body": body, "language": language})
-    return RenderedMail(subject=subject.strip(), text=body, html=html)
+    return RenderedMail(subject=one_line(subject), text=body, html=html)
 
 
 def queue_ticket_mail(
@@ -59,13 +81,19 @@ def queue_ticket_mail(
     to: list[str],
     language: str,
     context: dict[str, Any] | None = None,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
     visibility: Visibility = Visibility.PUBLIC,
 ) -> Article:
     """Write the mail as a timeline article plus its outbox row; the worker delivers it."""
-    full_context = {"ticket": ticket, "contact": ticket.contact, **(context or {})}
+    full_context = {
+        "ticket": ticket,
+        "contact": ticket.contact,
+        # The subject line of the template is cut at its first line break: give it one line.
+        "ticket_subject": one_line(ticket.subject),
+        **(context or {}),
+    }
     mail = render_mail(kind, language, full_context)
-    subject = f"{mail.subject} {subject_tag(ticket)}"
+    subject = tagged_subject(mail.subject, ticket)
     article = Article.objects.create(
         ticket=ticket,
         kind=ArticleKind.EMAIL_OUT,
@@ -78,7 +106,7 @@ def queue_ticket_mail(
     root = thread_root_id(ticket)
     headers = {"In-Reply-To": root, "References": root, "X-Laufzettel-Ticket": ticket.number}
     if kind in AUTOMATIC_KINDS:
-        headers["Auto-Submitted"] = "auto-generated"
+        headers.update(AUTOMATIC_HEADERS)
     OutboundEmail.objects.create(
         ticket=ticket,
         article=article,
