@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "laufzettel.accounts",
     "laufzettel.tickets",
     "laufzettel.outbox",
+    "laufzettel.mail",
+    "laufzettel.sla",
     "laufzettel.desk",
     "laufzettel.ops",
 ]
@@ -154,6 +156,10 @@ LAUFZETTEL_MAIL_DOMAIN = env_str("LAUFZETTEL_MAIL_DOMAIN", "laufzettel.localhost
 LAUFZETTEL_FOLLOW_UP_DAYS = env_int("LAUFZETTEL_FOLLOW_UP_DAYS", 7)
 LAUFZETTEL_OUTBOX_MAX_ATTEMPTS = env_int("LAUFZETTEL_OUTBOX_MAX_ATTEMPTS", 10)
 LAUFZETTEL_WORKER_POLL_SECONDS = env_int("LAUFZETTEL_WORKER_POLL_SECONDS", 2)
+
+# --- Mail channel (inbound) ----------------------------------------------------------------
+
+# --- SLA and timers -------------------------------------------------------------------------
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
