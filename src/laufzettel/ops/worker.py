@@ -7,10 +7,12 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from laufzettel.outbox.delivery import deliver_due
 from laufzettel.tickets.lifecycle import close_due_tickets
@@ -59,25 +61,34 @@ def worker_lock() -> Iterator[None]:
         yield
 
 
+# Background jobs besides mail delivery, each ``job(now) -> number of things done``. Apps add
+# theirs (e.g. SLA timers, IMAP polling) to this list; each must be safe with several workers.
+ROUND_JOBS: list[Callable[[datetime], int]] = [lambda now: close_due_tickets(now)]
+
+
 def run_once(should_stop: Callable[[], bool] = lambda: False) -> int:
     """One round of all background work; returns how much was done (0 = nothing to do now).
 
     Once ``should_stop()`` is true the round ends after the message in hand.
     """
     report = deliver_due(should_stop=should_stop)
-    closed = 0 if should_stop() else close_due_tickets()
-    if report.handled or closed:
+    done = 0
+    for job in ROUND_JOBS:
+        if should_stop():
+            break
+        done += job(timezone.now())
+    if report.handled or done:
         log.info(
-            "sent %d, retrying %d, failed %d mails; closed %d tickets",
+            "sent %d, retrying %d, failed %d mails; %d other jobs done",
             report.sent,
             report.retrying,
             report.failed,
-            closed,
+            done,
         )
     if report.unreachable:
         # Pause before the next message rather than try the whole queue against a dead server.
-        return closed
-    return report.handled + closed
+        return done
+    return report.handled + done
 
 
 class StopRequest:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from laufzettel.accounts.models import Contact, Organization, Team
 from laufzettel.outbox.models import MailKind
 from laufzettel.outbox.notify import queue_ticket_mail
+from laufzettel.tickets.hooks import ticket_changed
 from laufzettel.tickets.models import (
     OPEN_STATES,
     Article,
@@ -145,9 +146,9 @@ def _save_with_event(
         new = getattr(ticket, name)
         if old != new:
             changes[name] = [_display(old), _display(new)]
-    return Event.objects.create(
-        ticket=ticket,
-        kind=kind,
+    return _write_event(
+        ticket,
+        kind,
         actor_user=by,
         actor_contact=contact,
         from_state=from_state,
@@ -155,6 +156,13 @@ def _save_with_event(
         changes=changes,
         article=article,
     )
+
+
+def _write_event(ticket: Ticket, kind: EventKind, **fields: Any) -> Event:
+    """The one place events are written, so every app hooked on changes sees each of them."""
+    event = Event.objects.create(ticket=ticket, kind=kind, **fields)
+    ticket_changed(ticket, event)
+    return event
 
 
 def _snapshot(ticket: Ticket, *names: str) -> dict[str, Any]:
@@ -231,9 +239,9 @@ def create_ticket(
             subject=subject[:250],
             body_text=body,
         )
-        Event.objects.create(
-            ticket=ticket,
-            kind=EventKind.CREATED,
+        _write_event(
+            ticket,
+            EventKind.CREATED,
             actor_user=by,
             actor_contact=None if by else contact,
             to_state=State.NEW,
