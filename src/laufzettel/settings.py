@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "laufzettel.outbox",
     "laufzettel.mail",
     "laufzettel.sla",
+    "laufzettel.api",
+    "laufzettel.portal",
     "laufzettel.desk",
     "laufzettel.ops",
 ]
@@ -160,6 +162,10 @@ LAUFZETTEL_WORKER_POLL_SECONDS = env_int("LAUFZETTEL_WORKER_POLL_SECONDS", 2)
 # --- Mail channel (inbound) ----------------------------------------------------------------
 
 # --- SLA and timers -------------------------------------------------------------------------
+
+# --- API and webhooks -----------------------------------------------------------------------
+
+# --- Web interface (desk, portal) -----------------------------------------------------------
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

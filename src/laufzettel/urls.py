@@ -7,5 +7,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("laufzettel.api.urls")),
+    path("portal/", include("laufzettel.portal.urls")),
     path("", include("laufzettel.desk.urls")),
 ]
