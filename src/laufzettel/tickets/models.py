@@ -214,7 +214,10 @@ class Visibility(models.TextChoices):
 class Article(models.Model):
     """One entry of a ticket's timeline."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="articles")
+    # No separate index: "article_timeline" (ticket, created_at) serves lookups by ticket.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="articles", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=ArticleKind.choices)
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL
@@ -279,7 +282,10 @@ class EventKind(models.TextChoices):
 class Event(models.Model):
     """Append-only audit record of one change to a ticket."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    # No separate index: "event_log" (ticket, created_at) serves lookups by ticket.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=25, choices=EventKind.choices)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
