@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from laufzettel.api.api import api, ping
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", api.urls),
+    path("ping", ping, name="api-ping"),
+]

@@ -33,6 +33,7 @@ from laufzettel.accounts.models import (
     Team,
 )
 from laufzettel.lib.phone import normalize_phone
+from laufzettel.sla.timers import fire_due_timers
 from laufzettel.tickets import lifecycle
 from laufzettel.tickets.models import Channel, Priority, State, Ticket, Topic
 
@@ -485,8 +486,9 @@ def _story(
         getattr(desk, action)(target, **step)
 
 
-def _close_due_until(until: datetime, clock: DemoClock) -> None:
-    """Close what the worker would have closed before ``until``, each at its own moment."""
+def _run_worker_until(until: datetime, clock: DemoClock) -> None:
+    """Do what the worker would have done before ``until``: close tickets, each at its own
+    moment, and fire the SLA timers (reminders, status updates) that fell due meanwhile."""
     while due := (
         Ticket.objects.due_for_closing(until)
         .order_by("follow_up_until")
@@ -495,6 +497,8 @@ def _close_due_until(until: datetime, clock: DemoClock) -> None:
     ):
         clock.current = min(due + WORKER_DELAY, until)
         lifecycle.close_due_tickets(now=due)
+    clock.current = until
+    fire_due_timers(now=until)
 
 
 def replay(
@@ -515,7 +519,7 @@ def replay(
         when, order, steps = heapq.heappop(queue)
         if when > anchor:
             raise ValueError(f"demo story {specs[order]['key']!r} would run after {anchor}")
-        _close_due_until(when, clock)
+        _run_worker_until(when, clock)
         clock.current = when
         next_when = next(steps, None)
         if next_when is not None:
@@ -537,7 +541,7 @@ def load_demo_data() -> DemoSummary:
             desk = DemoDesk(agents, contacts, teams, topics)
             with _clock_at(clock):
                 replay(load_stories(), desk, anchor=business_anchor(now), clock=clock)
-                _close_due_until(now, clock)
+                _run_worker_until(now, clock)
     counts = dict(Ticket.objects.values_list("state").annotate(n=Count("pk")).order_by("state"))
     return DemoSummary(
         created=created,

@@ -22,6 +22,11 @@ class MailKind(models.TextChoices):
     RESOLUTION = "resolution", _("resolution confirmation")
     REPLY = "reply", _("reply")
     VENDOR_HANDOVER = "vendor_handover", _("handover to vendor")
+    # Sent by the SLA timers (laufzettel.sla).
+    STATUS_UPDATE = "status_update", _("status update")
+    CLARIFICATION_REMINDER = "reminder", _("clarification reminder")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breach")
 
 
 class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):

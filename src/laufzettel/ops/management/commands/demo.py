@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from laufzettel.api.tokens import demo_integration_token
 from laufzettel.ops.demo_data import DemoSummary, load_demo_data
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -205,4 +206,6 @@ class Command(BaseCommand):
             f"  Demo data: {loaded}; tickets: {counts}\n"
             f"  Mail:      {describe_mail()}\n"
             f"\nDemo logins (password for all: {summary.password}):\n{logins}"
+            f"\n\nREST API: /api/v1/docs — demo integration token (scope write):\n"
+            f"  {demo_integration_token()}"
         )
