@@ -1,6 +1,7 @@
 """The ticket page: routing slip on top, the whole timeline below, in a fixed number of queries."""
 
 import html
+import re
 
 import pytest
 from django.db import connection
@@ -147,7 +148,11 @@ def test_page_language_and_no_inline_code(client, org):
     # The CSP forbids inline code: the page must not depend on any.
     assert "script-src 'self'" in response["Content-Security-Policy"]
     text = response.content.decode()
-    assert "<script" not in text and " style=" not in text and "<style" not in text
+    # Scripts only as files of our own (htmx), never inline; no inline styles; no hx-on (eval).
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", text, re.S)
+    assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
+    assert " style=" not in text and "<style" not in text and "hx-on" not in text
+    assert "includeIndicatorStyles" in text  # htmx must not inject its <style> either
 
 
 def grow_timeline(ticket: Ticket, org, rounds: int) -> None:

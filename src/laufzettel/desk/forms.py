@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from laufzettel.accounts.models import Contact, ContactEmail, Organization, Team
 from laufzettel.lib.phone import normalize_phone
-from laufzettel.tickets.models import ArticleKind, Priority, Ticket, Topic
+from laufzettel.tickets.models import ArticleKind, LinkKind, Priority, Ticket, Topic
 
 TEXT = forms.Textarea(attrs={"rows": 4})
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
@@ -181,6 +181,19 @@ def affected_candidates(ticket: Ticket) -> QuerySet[Contact]:
     return Contact.objects.filter(match).distinct()
 
 
+# A large customer has hundreds of contacts: the form offers the caller, those already named and
+# the first of the rest; anyone else goes into the free-text field. (Submitted forms are still
+# checked against all candidates.)
+AFFECTED_CHOICES = 25
+
+
+def affected_choices(ticket: Ticket) -> QuerySet[Contact]:
+    first = affected_candidates(ticket).order_by("name").values_list("pk", flat=True)
+    first = first[:AFFECTED_CHOICES]
+    shown = Q(pk__in=list(first)) | Q(pk=ticket.contact_id) | Q(affected_by=ticket)
+    return Contact.objects.filter(shown).distinct().order_by("name")
+
+
 class QualifyForm(TicketActionForm):
     action = "qualify"
     title = _("Details and documentation")
@@ -206,7 +219,9 @@ class QualifyForm(TicketActionForm):
 
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["affected_contacts"].queryset = affected_candidates(ticket)  # type: ignore[attr-defined]
+        self.fields["affected_contacts"].queryset = (  # type: ignore[attr-defined]
+            affected_candidates(ticket) if self.is_bound else affected_choices(ticket)
+        )
 
     def initial_for(self, ticket: Ticket) -> dict[str, Any]:
         return {
@@ -262,7 +277,9 @@ class EscalateForm(TicketActionForm):
 
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["affected_contacts"].queryset = affected_candidates(ticket)  # type: ignore[attr-defined]
+        self.fields["affected_contacts"].queryset = (  # type: ignore[attr-defined]
+            affected_candidates(ticket) if self.is_bound else affected_choices(ticket)
+        )
         if not self.is_bound:
             self.fields["to_team"].queryset = Team.objects.filter(level__gt=ticket.team.level)  # type: ignore[attr-defined]
 
@@ -336,3 +353,27 @@ class ReopenForm(TicketActionForm):
     title = _("Reopen")
     submit = _("Reopen")
     reason = forms.CharField(label=_("Why it is reopened"), widget=SHORT_TEXT)
+
+
+class TicketNumberField(forms.CharField):
+    def clean(self, value: Any) -> Ticket:
+        text = super().clean(value)
+        ticket = Ticket.objects.by_number(text).first()
+        if ticket is None:
+            raise forms.ValidationError(_("There is no ticket with this number."))
+        return ticket
+
+
+class MergeForm(TicketActionForm):
+    action = "merge"
+    title = _("Merge into another ticket")
+    submit = _("Merge")
+    into = TicketNumberField(label=_("Number of the ticket to keep"), max_length=20)
+
+
+class LinkForm(TicketActionForm):
+    action = "link"
+    title = _("Link a ticket")
+    submit = _("Link")
+    other = TicketNumberField(label=_("Number of the other ticket"), max_length=20)
+    kind = forms.ChoiceField(label=_("Kind"), choices=LinkKind.choices, initial=LinkKind.RELATED)

@@ -6,12 +6,13 @@ is shown as one entry, so each thing that happened appears once; articles no eve
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
+from laufzettel.accounts.models import Team
 from laufzettel.outbox.models import OutboundEmail
 from laufzettel.tickets.models import Article, Event, State, Ticket
 
@@ -121,3 +122,53 @@ def build_timeline(ticket: Ticket) -> list[Entry]:
     # Stable sort: within one timestamp events keep their order and come after lone articles.
     entries.sort(key=lambda entry: (entry.at, entry.event is not None))
     return entries
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stay of the ticket at a team: the routing slip's path through the levels."""
+
+    team: str
+    level: int | None
+    since: datetime
+    until: datetime | None  # None: it is still there
+    span: timedelta = timedelta(0)
+
+
+def ticket_path(ticket: Ticket, entries: list[Entry], now: datetime) -> list[Stop]:
+    """Where the ticket went, read from the events already loaded for the timeline.
+
+    Every team change is an event with ``team`` in its changes (the creation names the first
+    team), so the path needs no query but one for the teams' levels (a handful of rows).
+    """
+    levels = dict(Team.objects.values_list("name", "level"))
+    stops: list[Stop] = []
+    for entry in entries:
+        event = entry.event
+        if event is None or "team" not in (event.changes or {}):
+            continue
+        value = event.changes["team"]
+        team = value[1] if isinstance(value, list) and len(value) == 2 else value
+        if not isinstance(team, str) or (stops and stops[-1].team == team):
+            continue
+        if stops:
+            last = stops[-1]
+            stops[-1] = Stop(last.team, last.level, last.since, event.created_at)
+        stops.append(Stop(team, levels.get(team), event.created_at, None))
+    if not stops:
+        stops.append(Stop(ticket.team.name, ticket.team.level, ticket.created_at, None))
+    if not ticket.is_open and stops[-1].until is None:
+        end = ticket.closed_at or ticket.resolved_at or ticket.updated_at
+        last = stops[-1]
+        stops[-1] = Stop(last.team, last.level, last.since, end)
+    return [Stop(s.team, s.level, s.since, s.until, (s.until or now) - s.since) for s in stops]
+
+
+def describe_duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 60:
+        return _("%(n)d min") % {"n": max(minutes, 0)}
+    hours = minutes // 60
+    if hours < 48:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes % 60}
+    return _("%(d)d days %(h)d h") % {"d": hours // 24, "h": hours % 24}

@@ -27,6 +27,8 @@ class MailKind(models.TextChoices):
     CLARIFICATION_REMINDER = "reminder", _("clarification reminder")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
+    # Sent by the customer portal.
+    PORTAL_LOGIN = "portal_login", _("portal sign-in link")
 
 
 class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):

@@ -1,7 +1,4 @@
-"""Reads of SLA state for other apps (desk lists, portal, reports); no writes here.
-
-These fit ``laufzettel.desk.sla_bridge``: its three functions can delegate to the ones below.
-"""
+"""Reads of SLA state for other apps (desk queues and dashboard, portal); no writes here."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from laufzettel.desk import forms
 from laufzettel.desk.access import agent_required, agent_user, ticket_for_agent
 from laufzettel.tickets import lifecycle
-from laufzettel.tickets.models import ArticleKind, Priority, Ticket
+from laufzettel.tickets.models import ArticleKind, LinkKind, Priority, Ticket
 
 Data = dict[str, Any]
 
@@ -186,3 +186,26 @@ def reopen(request: HttpRequest, number: int) -> HttpResponse:
         )
 
     return _act(request, number, forms.ReopenForm, run, _("The ticket was reopened."))
+
+
+@require_POST
+@agent_required
+def merge(request: HttpRequest, number: int) -> HttpResponse:
+    def run(ticket: Ticket, d: Data) -> object:
+        return lifecycle.merge(
+            ticket, into=d["into"], by=agent_user(request), expected_version=d["version"]
+        )
+
+    return _act(request, number, forms.MergeForm, run, _("The ticket was merged."))
+
+
+@require_POST
+@agent_required
+def link(request: HttpRequest, number: int) -> HttpResponse:
+    # A link only adds; like a note it is taken whatever the version.
+    def run(ticket: Ticket, d: Data) -> object:
+        return lifecycle.link(
+            ticket, other=d["other"], by=agent_user(request), kind=LinkKind(d["kind"])
+        )
+
+    return _act(request, number, forms.LinkForm, run, _("The tickets were linked."))
