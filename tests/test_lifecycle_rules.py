@@ -38,6 +38,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 FULL_HANDOVER = Handover(
     initial_situation="Telefonanlage startet neu.",
     affected_persons_text="Zentrale",

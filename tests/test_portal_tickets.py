@@ -196,4 +196,5 @@ def test_query_counts_do_not_grow(client, org):
         lifecycle.record_customer_reply(ticket, contact=account.contact, body=f"Frage {i}")
     assert measure(HOME) == few_home
     assert measure(reverse("portal:ticket", args=[ticket.number])) == few_ticket
-    assert few_home <= 4 and few_ticket <= 6
+    # The ticket page reads one row more since it shows when the SLA timers write next.
+    assert few_home <= 4 and few_ticket <= 7

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "laufzettel.portal",
     "laufzettel.desk",
     "laufzettel.ops",
+    "django_htmx",
+    "template_partials",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -160,12 +163,50 @@ LAUFZETTEL_OUTBOX_MAX_ATTEMPTS = env_int("LAUFZETTEL_OUTBOX_MAX_ATTEMPTS", 10)
 LAUFZETTEL_WORKER_POLL_SECONDS = env_int("LAUFZETTEL_WORKER_POLL_SECONDS", 2)
 
 # --- Mail channel (inbound) ----------------------------------------------------------------
+# Where ``laufzettel mail ingest`` spools piped messages for the worker (no Django start-up).
+LAUFZETTEL_MAIL_SPOOL = env_path("LAUFZETTEL_MAIL_SPOOL", HOME / "spool" / "mail")
+# Larger attachments are not stored as files; the raw message keeps them, the article says so.
+LAUFZETTEL_MAIL_MAX_ATTACHMENT_BYTES = env_int("LAUFZETTEL_MAIL_MAX_ATTACHMENT_BYTES", 25_000_000)
+# Automatic answers (acknowledgements) per sender address and hour, against mail loops.
+LAUFZETTEL_MAIL_AUTO_REPLY_LIMIT = env_int("LAUFZETTEL_MAIL_AUTO_REPLY_LIMIT", 5)
+# Further addresses of ours besides LAUFZETTEL_FROM_EMAIL: mail from them is a loop, not a request.
+LAUFZETTEL_MAIL_OWN_ADDRESSES = env_list("LAUFZETTEL_MAIL_OWN_ADDRESSES", [])
+# Stored messages filed per transaction by the worker (one commit per batch, not per message).
+LAUFZETTEL_MAIL_BATCH = env_int("LAUFZETTEL_MAIL_BATCH", 20)
 
 # --- SLA and timers -------------------------------------------------------------------------
+# Default share of an SLA or OLA time at which the owning team is warned.
+LAUFZETTEL_SLA_WARN_PERCENT = env_int("LAUFZETTEL_SLA_WARN_PERCENT", 80)
+# German state whose public holidays the default calendar (tickets without a policy) observes.
+LAUFZETTEL_SLA_HOLIDAY_STATE = env_str("LAUFZETTEL_SLA_HOLIDAY_STATE", "")
+# An unanswered question is reminded after this many business days ...
+LAUFZETTEL_SLA_REMINDER_DAYS = env_int("LAUFZETTEL_SLA_REMINDER_DAYS", 3)
+# ... and this many business days after the reminder the ticket is resolved (or only recorded).
+LAUFZETTEL_SLA_AUTO_RESOLVE_DAYS = env_int("LAUFZETTEL_SLA_AUTO_RESOLVE_DAYS", 5)
+LAUFZETTEL_SLA_AUTO_RESOLVE = env_bool("LAUFZETTEL_SLA_AUTO_RESOLVE", True)
+# The user automatic changes (auto-resolve, auto-escalation) are recorded under.
+LAUFZETTEL_SLA_SYSTEM_USER = env_str("LAUFZETTEL_SLA_SYSTEM_USER", "laufzettel-system")
+# Timers fired per claim (one transaction); a round repeats claims until nothing is due.
+LAUFZETTEL_SLA_TIMER_BATCH = env_int("LAUFZETTEL_SLA_TIMER_BATCH", 100)
 
 # --- API and webhooks -----------------------------------------------------------------------
+# Requests per minute one token (or one signed-in browser) may make; a token may set its own.
+LAUFZETTEL_API_RATE_LIMIT = env_int("LAUFZETTEL_API_RATE_LIMIT", 600)
+# Webhook deliveries: attempts before a delivery is marked failed, seconds to wait for an answer.
+LAUFZETTEL_WEBHOOK_MAX_ATTEMPTS = env_int("LAUFZETTEL_WEBHOOK_MAX_ATTEMPTS", 10)
+LAUFZETTEL_WEBHOOK_TIMEOUT = env_int("LAUFZETTEL_WEBHOOK_TIMEOUT", 10)
+# The interactive API docs use django-ninja's bundled assets, so the strict CSP can stay.
+INSTALLED_APPS.append("ninja")
 
 # --- Web interface (desk, portal) -----------------------------------------------------------
+# Failed logins allowed per user name (and, times four, per client address) in the window before
+# the login form refuses further tries until the window has passed.
+LAUFZETTEL_LOGIN_MAX_FAILURES = env_int("LAUFZETTEL_LOGIN_MAX_FAILURES", 5)
+LAUFZETTEL_LOGIN_WINDOW_MINUTES = env_int("LAUFZETTEL_LOGIN_WINDOW_MINUTES", 15)
+# How long an emailed portal login link stays valid (it also works only once).
+LAUFZETTEL_PORTAL_LINK_MINUTES = env_int("LAUFZETTEL_PORTAL_LINK_MINUTES", 30)
+# How long an agent counts as "on this ticket" after the last sign of life of their page.
+LAUFZETTEL_PRESENCE_SECONDS = env_int("LAUFZETTEL_PRESENCE_SECONDS", 60)
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

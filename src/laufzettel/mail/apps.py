@@ -6,3 +6,10 @@ class MailConfig(AppConfig):
 
     name = "laufzettel.mail"
     verbose_name = "E-Mail"
+
+    def ready(self) -> None:
+        from laufzettel.mail.ingest import sweep
+        from laufzettel.ops.worker import ROUND_JOBS
+
+        if sweep not in ROUND_JOBS:
+            ROUND_JOBS.append(sweep)

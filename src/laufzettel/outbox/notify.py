@@ -5,6 +5,7 @@ Called only from inside the life-cycle transaction, so the mail exists exactly w
 
 import uuid
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,11 @@ def new_message_id() -> str:
 def thread_root_id(ticket: Ticket) -> str:
     """A Message-ID every mail of a ticket refers to, so mail clients keep them in one thread."""
     return f"<ticket-{ticket.pk}@{settings.LAUFZETTEL_MAIL_DOMAIN}>"
+
+
+def vendor_thread_root_id(ticket: Ticket) -> str:
+    """The vendor's own thread: the customer's mails and the vendor's never mix in one thread."""
+    return f"<ticket-{ticket.pk}-vendor@{settings.LAUFZETTEL_MAIL_DOMAIN}>"
 
 
 def subject_tag(ticket: Ticket) -> str:
@@ -103,8 +109,18 @@ def queue_ticket_mail(
         body_text=mail.text,
         body_html=mail.html,
     )
-    root = thread_root_id(ticket)
-    headers = {"In-Reply-To": root, "References": root, "X-Laufzettel-Ticket": ticket.number}
+    root = (
+        vendor_thread_root_id(ticket)
+        if kind == MailKind.VENDOR_HANDOVER
+        else thread_root_id(ticket)
+    )
+    headers = {
+        "In-Reply-To": root,
+        "References": root,
+        "X-Laufzettel-Ticket": ticket.number,
+        # RFC 2919-style loop marker: our own mail coming back in is recognised and not filed.
+        "X-Loop": parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+    }
     if kind in AUTOMATIC_KINDS:
         headers.update(AUTOMATIC_HEADERS)
     OutboundEmail.objects.create(

@@ -210,8 +210,12 @@ def create_ticket(
     priority: Priority = Priority.NORMAL,
     team: Team | None = None,
     acknowledge: bool = True,
+    body_html: str = "",
 ) -> Ticket:
-    """Open a ticket at the intake team (first level) with the request as its first article."""
+    """Open a ticket at the intake team (first level) with the request as its first article.
+
+    ``body_html`` is the sanitised HTML of a mail, shown instead of the text where present.
+    """
     subject = _require_text(subject, _("A subject"))
     body = _require_text(body, _("A description"))
     if team is None:
@@ -238,6 +242,7 @@ def create_ticket(
             author_contact=None if channel == Channel.PHONE else contact,
             subject=subject[:250],
             body_text=body,
+            body_html=body_html,
         )
         _write_event(
             ticket,
@@ -531,6 +536,7 @@ def record_customer_reply(
     body: str,
     channel: Channel = Channel.EMAIL,
     subject: str = "",
+    body_html: str = "",
 ) -> Ticket:
     """Add the customer's message; it ends a wait for them and reopens a recently solved ticket.
 
@@ -552,7 +558,9 @@ def record_customer_reply(
         if t.state == State.RESOLVED and t.follow_up_until and t.follow_up_until <= now:
             _close(t, by=None)
         if t.state == State.CLOSED:
-            return _open_follow_up(t, contact=contact, body=body, channel=channel, subject=subject)
+            return _open_follow_up(
+                t, contact=contact, body=body, channel=channel, subject=subject, body_html=body_html
+            )
         article = Article.objects.create(
             ticket=t,
             kind=CHANNEL_ARTICLE_KIND[channel],
@@ -560,6 +568,7 @@ def record_customer_reply(
             author_contact=contact,
             subject=subject[:250],
             body_text=body,
+            body_html=body_html,
         )
         before = _snapshot(t, "team", "owner")
         from_state = t.state
@@ -596,7 +605,13 @@ def _reopen_fields(ticket: Ticket) -> None:
 
 
 def _open_follow_up(
-    closed: Ticket, *, contact: Contact, body: str, channel: Channel, subject: str
+    closed: Ticket,
+    *,
+    contact: Contact,
+    body: str,
+    channel: Channel,
+    subject: str,
+    body_html: str = "",
 ) -> Ticket:
     follow_up = create_ticket(
         contact=contact,
@@ -605,6 +620,7 @@ def _open_follow_up(
         channel=channel,
         topic=closed.topic,
         priority=Priority(closed.priority),
+        body_html=body_html,
     )
     TicketLink.objects.create(source=follow_up, target=closed, kind=LinkKind.FOLLOW_UP)
     _save_with_event(
@@ -643,7 +659,12 @@ def wait_for_vendor(
 
 
 def record_vendor_reply(
-    ticket: Ticket | int, *, body: str, by: User | None = None, subject: str = ""
+    ticket: Ticket | int,
+    *,
+    body: str,
+    by: User | None = None,
+    subject: str = "",
+    body_html: str = "",
 ) -> Ticket:
     """File the vendor's answer as an internal article and give the ticket back to its team."""
     body = _require_text(body, _("A message"))
@@ -656,6 +677,7 @@ def record_vendor_reply(
             author_user=by,
             subject=subject[:250],
             body_text=body,
+            body_html=body_html,
         )
         before = _snapshot(t, "team", "owner")
         from_state = t.state
@@ -713,6 +735,31 @@ def add_note(
             ticket=t, kind=kind, visibility=visibility, author_user=by, body_text=body
         )
         _save_with_event(t, EventKind.NOTE_ADDED, fields=(), by=by, article=article)
+    return article
+
+
+def record_mail_note(
+    ticket: Ticket | int,
+    *,
+    body: str,
+    subject: str = "",
+    contact: Contact | None = None,
+    body_html: str = "",
+) -> Article:
+    """A mail for the agents only, written by the system: from a sender who is not the ticket's
+    customer, or a delivery failure report. It changes nothing but the timeline."""
+    body = _require_text(body, _("A message"))
+    with _locked(ticket) as t:
+        article = Article.objects.create(
+            ticket=t,
+            kind=ArticleKind.EMAIL_IN,
+            visibility=Visibility.INTERNAL,
+            author_contact=contact,
+            subject=subject[:250],
+            body_text=body,
+            body_html=body_html,
+        )
+        _save_with_event(t, EventKind.NOTE_ADDED, fields=(), contact=contact, article=article)
     return article
 
 
