@@ -18,7 +18,15 @@ from laufzettel.outbox.models import MailKind, OutboundEmail
 from laufzettel.tickets.models import Article, ArticleKind, Ticket, Visibility
 
 # Automatic mails must say so (RFC 3834), so that auto-responders do not answer them.
-AUTOMATIC_KINDS = {MailKind.ACKNOWLEDGEMENT, MailKind.RESOLUTION}
+# Mails no person wrote; a clarification reminder repeats an agent's question, automatically.
+AUTOMATIC_KINDS = {
+    MailKind.ACKNOWLEDGEMENT,
+    MailKind.RESOLUTION,
+    MailKind.STATUS_UPDATE,
+    MailKind.CLARIFICATION_REMINDER,
+    MailKind.SLA_WARNING,
+    MailKind.SLA_BREACH,
+}
 AUTOMATIC_HEADERS = {
     "Auto-Submitted": "auto-generated",
     # Exchange/Outlook ignore Auto-Submitted; without this an out-of-office answers every
@@ -80,7 +88,7 @@ def render_mail(kind: MailKind, language: str, context: dict[str, Any]) -> Rende
     return RenderedMail(subject=one_line(subject), text=body, html=html)
 
 
-def queue_ticket_mail(
+def build_ticket_mail(
     ticket: Ticket,
     kind: MailKind,
     *,
@@ -89,8 +97,8 @@ def queue_ticket_mail(
     context: dict[str, Any] | None = None,
     author: User | None = None,
     visibility: Visibility = Visibility.PUBLIC,
-) -> Article:
-    """Write the mail as a timeline article plus its outbox row; the worker delivers it."""
+) -> tuple[Article, OutboundEmail]:
+    """Render a ticket mail as its (unsaved) timeline article and outbox row."""
     full_context = {
         "ticket": ticket,
         "contact": ticket.contact,
@@ -100,7 +108,7 @@ def queue_ticket_mail(
     }
     mail = render_mail(kind, language, full_context)
     subject = tagged_subject(mail.subject, ticket)
-    article = Article.objects.create(
+    article = Article(
         ticket=ticket,
         kind=ArticleKind.EMAIL_OUT,
         visibility=visibility,
@@ -123,9 +131,8 @@ def queue_ticket_mail(
     }
     if kind in AUTOMATIC_KINDS:
         headers.update(AUTOMATIC_HEADERS)
-    OutboundEmail.objects.create(
+    outbound = OutboundEmail(
         ticket=ticket,
-        article=article,
         kind=kind,
         message_id=new_message_id(),
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -136,4 +143,38 @@ def queue_ticket_mail(
         headers=headers,
         next_attempt_at=timezone.now(),
     )
+    return article, outbound
+
+
+def queue_ticket_mails(mails: list[tuple[Article, OutboundEmail]]) -> None:
+    """Save built mails in two INSERTs (the SLA timers write many at once)."""
+    Article.objects.bulk_create([article for article, _ in mails])
+    for article, outbound in mails:
+        outbound.article = article
+    OutboundEmail.objects.bulk_create([outbound for _, outbound in mails])
+
+
+def queue_ticket_mail(
+    ticket: Ticket,
+    kind: MailKind,
+    *,
+    to: list[str],
+    language: str,
+    context: dict[str, Any] | None = None,
+    author: User | None = None,
+    visibility: Visibility = Visibility.PUBLIC,
+) -> Article:
+    """Write the mail as a timeline article plus its outbox row; the worker delivers it."""
+    article, outbound = build_ticket_mail(
+        ticket,
+        kind,
+        to=to,
+        language=language,
+        context=context,
+        author=author,
+        visibility=visibility,
+    )
+    article.save()
+    outbound.article = article
+    outbound.save()
     return article

@@ -8,21 +8,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from laufzettel.accounts.models import Team
-from laufzettel.outbox.models import MailKind, OutboundEmail
-from laufzettel.outbox.notify import (
-    AUTOMATIC_HEADERS,
-    new_message_id,
-    one_line,
-    render_mail,
-    tagged_subject,
-    thread_root_id,
-)
+from laufzettel.outbox.models import MailKind
+from laufzettel.outbox.notify import build_ticket_mail, queue_ticket_mails
 from laufzettel.tickets import lifecycle
-from laufzettel.tickets.models import Article, ArticleKind, State, Ticket, Visibility
+from laufzettel.tickets.models import Article, State, Ticket, Visibility
 
 if TYPE_CHECKING:
     from laufzettel.sla.clocks import ClockBook, Effects, PendingMail
@@ -65,62 +58,21 @@ def team_addresses(team: Team) -> list[str]:
 
 
 def queue_mails(pending: "list[PendingMail]") -> None:
-    """``outbox.notify.queue_ticket_mail`` for many mails at once: two INSERTs in all.
-
-    The same rows as the single version (a timeline article, then its outbox row), marked as
-    automatic (RFC 3834) since no person wrote them.
-    """
-    if not pending:
-        return
-    now = timezone.now()
-    articles: list[Article] = []
-    rendered = []
-    for p in pending:
-        ticket = p.ticket
-        context = {
-            "ticket": ticket,
-            "contact": ticket.contact,
-            "ticket_subject": one_line(ticket.subject),
-            **p.context,
-        }
-        mail = render_mail(MailKind(p.kind), p.language, context)
-        subject = tagged_subject(mail.subject, ticket)
-        rendered.append((mail, subject))
-        articles.append(
-            Article(
-                ticket=ticket,
-                kind=ArticleKind.EMAIL_OUT,
-                visibility=Visibility.INTERNAL if p.internal else Visibility.PUBLIC,
-                subject=subject,
-                body_text=mail.text,
-                body_html=mail.html,
-            )
+    """Write many automatic mails at once (two INSERTs), as ``outbox.notify`` builds them."""
+    if pending:
+        queue_ticket_mails(
+            [
+                build_ticket_mail(
+                    p.ticket,
+                    MailKind(p.kind),
+                    to=p.to,
+                    language=p.language,
+                    context=p.context,
+                    visibility=Visibility.INTERNAL if p.internal else Visibility.PUBLIC,
+                )
+                for p in pending
+            ]
         )
-    Article.objects.bulk_create(articles)
-    rows = []
-    for p, article, (mail, subject) in zip(pending, articles, rendered, strict=True):
-        root = thread_root_id(p.ticket)
-        rows.append(
-            OutboundEmail(
-                ticket=p.ticket,
-                article=article,
-                kind=p.kind,
-                message_id=new_message_id(),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=p.to,
-                subject=subject,
-                body_text=mail.text,
-                body_html=mail.html,
-                headers={
-                    "In-Reply-To": root,
-                    "References": root,
-                    "X-Laufzettel-Ticket": p.ticket.number,
-                    **AUTOMATIC_HEADERS,
-                },
-                next_attempt_at=now,
-            )
-        )
-    OutboundEmail.objects.bulk_create(rows)
 
 
 def _send(mail: "PendingMail", effects: "Effects | None") -> None:
